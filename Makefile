@@ -1,0 +1,24 @@
+# The two commands a newcomer needs: `make serve` and `make test`. Both install what they need
+# (uv, then the locked dependencies) on first use.
+UV := python3 -m uv
+
+.PHONY: serve test lint bench uv sync
+
+serve: sync
+	$(UV) run stockade serve
+
+test: sync
+	$(UV) run pytest
+
+lint: sync
+	$(UV) run ruff check src tests bench client
+	$(UV) run ruff format --check src tests bench client
+
+bench: sync
+	$(UV) run --group bench python -m bench
+
+sync: uv
+	$(UV) sync --frozen --quiet
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv>=0.5"

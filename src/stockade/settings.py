@@ -1,0 +1,139 @@
+"""Stockade's one settings module, configured by ``STOCKADE_*`` environment variables.
+
+See docs/configuration.md for every variable. A fresh checkout runs with none set: state goes to
+``./stockade-data`` (SQLite database, files, generated secret key).
+"""
+
+from __future__ import annotations
+
+import dj_database_url
+
+from stockade.config import (
+    data_dir,
+    env_bool,
+    env_int,
+    env_size,
+    env_str,
+    load_or_create_secret,
+)
+from stockade.storage_config import storage_backend_from_url
+
+DATA_DIR = data_dir()
+
+SECRET_KEY = env_str("STOCKADE_SECRET_KEY") or load_or_create_secret(DATA_DIR / "secret_key")
+DEBUG = env_bool("STOCKADE_DEBUG", False)
+BASE_URL = env_str("STOCKADE_BASE_URL").rstrip("/")
+ALLOWED_HOSTS = [h for h in env_str("STOCKADE_ALLOWED_HOSTS", "*").split(",") if h]
+# Behind a TLS-terminating proxy, operators set this so request.is_secure() is right.
+if env_bool("STOCKADE_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "stockade.accounts",
+    "stockade.tokens",
+    "stockade.packaging",
+    "stockade.upload",
+    "stockade.simple",
+    "stockade.server",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "stockade.urls"
+WSGI_APPLICATION = "stockade.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{DATA_DIR / 'stockade.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(env_str("STOCKADE_DATABASE_URL", _default_db))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so two
+    # writers queue on the busy timeout instead of failing with "database is locked" mid-way.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+STORAGES = {
+    "default": storage_backend_from_url("", DATA_DIR / "media"),
+    "packages": storage_backend_from_url(env_str("STOCKADE_STORAGE_URL"), DATA_DIR / "files"),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+# Upload limits. Requests are streamed to a temporary file past 2.5 MiB rather than held in memory.
+STOCKADE_MAX_FILE_SIZE = env_size("STOCKADE_MAX_FILE_SIZE", 100 * 1024**2)
+STOCKADE_MAX_PROJECT_SIZE = env_size("STOCKADE_MAX_PROJECT_SIZE", 10 * 1024**3)
+# Archive limits guard against decompression bombs: the total unpacked size a file may claim,
+# how much larger than its compressed size a member may be, and how many members it may hold.
+STOCKADE_MAX_UNPACKED_SIZE = env_size("STOCKADE_MAX_UNPACKED_SIZE", 1024**3)
+STOCKADE_MAX_COMPRESSION_RATIO = env_int("STOCKADE_MAX_COMPRESSION_RATIO", 200)
+STOCKADE_MAX_ARCHIVE_MEMBERS = env_int("STOCKADE_MAX_ARCHIVE_MEMBERS", 100_000)
+# Non-file form fields (the long description is the largest) may total this much.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024**2
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("STOCKADE_LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SimpleConfig(AppConfig):
+    name = "stockade.simple"
+    label = "simple"

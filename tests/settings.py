@@ -1,0 +1,11 @@
+"""Test settings: Stockade's settings with a throw-away data directory unless one is given."""
+
+import os
+import tempfile
+
+os.environ.setdefault("STOCKADE_DATA_DIR", tempfile.mkdtemp(prefix="stockade-test-"))
+
+from stockade.settings import *  # noqa: F403
+
+# Fast hashing in tests; production keeps Argon2.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
