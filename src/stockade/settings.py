@@ -16,6 +16,7 @@ from stockade.config import (
     env_str,
     load_or_create_secret,
 )
+from stockade.email_config import email_settings_from_url
 from stockade.storage_config import storage_backend_from_url
 
 DATA_DIR = data_dir()
@@ -41,10 +42,12 @@ INSTALLED_APPS = [
     "stockade.upload",
     "stockade.simple",
     "stockade.server",
+    "stockade.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -67,6 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "stockade.web.context_processors.site",
             ],
         },
     },
@@ -115,6 +119,35 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Serve the app's static files straight from the package: no collectstatic step to forget.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SITE_NAME = env_str("STOCKADE_SITE_NAME", "Stockade")
+DEFAULT_FROM_EMAIL = env_str("STOCKADE_EMAIL_FROM", "Stockade <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+globals().update(email_settings_from_url(env_str("STOCKADE_EMAIL_URL"), DATA_DIR))
+
+# Cache (rate limits, sessions' helpers): local memory by default, Redis in production.
+_cache_url = env_str("STOCKADE_CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url.startswith(("redis://", "rediss://", "unix://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:home"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("STOCKADE_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # Upload limits. Requests are streamed to a temporary file past 2.5 MiB rather than held in memory.
 STOCKADE_MAX_FILE_SIZE = env_size("STOCKADE_MAX_FILE_SIZE", 100 * 1024**2)

@@ -1,10 +1,16 @@
-"""Top-level URLs. ``/simple/`` and ``/packages/`` are served by ``server.readpath`` before
-Django sees the request."""
+"""Top-level URLs. ``/simple/`` and ``/packages/`` are answered by ``server.readpath`` before
+Django sees the request; the names here let templates link to them."""
 
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", include("stockade.upload.urls")),
     path("", include("stockade.simple.urls")),
-    path("", include("stockade.server.urls")),
+    path("account/", include("stockade.accounts.urls")),
+    path("manage/", include("stockade.packaging.urls")),
+    path("manage/tokens/", include("stockade.tokens.urls")),
+    path("", include("stockade.web.urls")),
+    # Served by the read path; named here for reverse() only.
+    path("simple/", RedirectView.as_view(url="/simple/"), name="simple-index"),
 ]
