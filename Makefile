@@ -22,3 +22,11 @@ sync: uv
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv>=0.5"
+
+# The browser tests drive Debian's Chromium (never a downloaded build); without it they are
+# skipped. Installing needs root, as on CI.
+.PHONY: chromium
+test: chromium
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium) \
+		|| echo "Chromium is not installed: the browser tests will be skipped."

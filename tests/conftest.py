@@ -11,6 +11,7 @@ from django.test import Client
 
 from stockade.accounts.models import User
 from stockade.accounts.services import create_user
+from stockade.audit.actors import actor_for_cli
 from stockade.tokens.services import issue_token
 from tests.distributions import Dist
 
@@ -31,7 +32,11 @@ def package_storage(tmp_path: Path, settings) -> Path:
 
 def _make_user(name: str) -> User:
     return create_user(
-        username=name, email=f"{name}@example.com", password=None, email_verified=True
+        actor=actor_for_cli(),
+        username=name,
+        email=f"{name}@example.com",
+        password=None,
+        email_verified=True,
     )
 
 
@@ -52,7 +57,7 @@ def outsider(db) -> User:
 
 @pytest.fixture
 def owner_token(owner: User) -> str:
-    return issue_token(user=owner, name="test")[1]
+    return issue_token(actor=actor_for_cli(owner), user=owner, name="test")[1]
 
 
 def basic_auth(token: str, username: str = "__token__") -> str:

@@ -7,6 +7,7 @@ The packages are importable modules with an in-tree PEP 517 backend in the sdist
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import io
 import tarfile
@@ -102,7 +103,7 @@ class Dist:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path, data in members.items():
-                archive.writestr(path, data)
+                archive.writestr(_zip_entry(path), data)
         return buffer.getvalue()
 
     def sdist(
@@ -126,13 +127,13 @@ class Dist:
         }
         members.update(extra_members or {})
         buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
             for path, data in members.items():
                 info = tarfile.TarInfo(f"{top}/{path}" if top else path)
                 info.size = len(data)
                 info.mode = 0o644
                 archive.addfile(info, io.BytesIO(data))
-        return buffer.getvalue()
+        return gzip.compress(buffer.getvalue(), mtime=0)
 
     def write(self, directory: Path) -> tuple[Path, Path]:
         """Write the wheel and the sdist into ``directory``; return their paths."""
@@ -142,6 +143,14 @@ class Dist:
         sdist = directory / self.sdist_filename
         sdist.write_bytes(self.sdist())
         return wheel, sdist
+
+
+def _zip_entry(path: str) -> zipfile.ZipInfo:
+    # A fixed timestamp, so that building the same Dist twice gives the same bytes.
+    info = zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
 
 
 def _record_hash(data: bytes) -> str:

@@ -22,8 +22,11 @@ Projects:
   yank PROJECT VERSION --reason R              hide a release from resolvers (PEP 592)
   unyank PROJECT VERSION
   remove PROJECT [VERSION [FILENAME]]          delete a project, release or file
+  names check NAME... [--as USER]              judge new project names (JSON lines; - reads stdin)
+  names import FILE                            load protected names (top-pypi-packages JSON)
 Maintenance:
   publish                                      re-render every simple page
+  reindex                                      rebuild the project search index
   migrate, check, shell, …                     Django's own commands
 
 `stockade COMMAND --help` explains one command. Configuration is by STOCKADE_* environment
@@ -50,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
 
 # Stockade's own commands work on a fresh data directory: they migrate first.
 _COMMANDS_NEEDING_SCHEMA = frozenset(
-    {"serve", "user", "token", "yank", "unyank", "remove", "publish"}
+    {"serve", "user", "token", "yank", "unyank", "remove", "publish", "audit", "reindex", "names"}
 )
 
 

@@ -25,8 +25,10 @@ SECRET_KEY = env_str("STOCKADE_SECRET_KEY") or load_or_create_secret(DATA_DIR / 
 DEBUG = env_bool("STOCKADE_DEBUG", False)
 BASE_URL = env_str("STOCKADE_BASE_URL").rstrip("/")
 ALLOWED_HOSTS = [h for h in env_str("STOCKADE_ALLOWED_HOSTS", "*").split(",") if h]
-# Behind a TLS-terminating proxy, operators set this so request.is_secure() is right.
-if env_bool("STOCKADE_BEHIND_PROXY", False):
+# Behind a TLS-terminating proxy, operators set this so request.is_secure() is right (and
+# stockade.clientip.client_ip takes the address the proxy appended to X-Forwarded-For).
+STOCKADE_BEHIND_PROXY = env_bool("STOCKADE_BEHIND_PROXY", False)
+if STOCKADE_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 
@@ -42,6 +44,8 @@ INSTALLED_APPS = [
     "stockade.upload",
     "stockade.simple",
     "stockade.server",
+    "stockade.audit",
+    "stockade.names",
     "stockade.web",
 ]
 
@@ -119,6 +123,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request without it
 # Serve the app's static files straight from the package: no collectstatic step to forget.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -137,6 +142,15 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Rate limits ("COUNT/PERIOD", period in s, m, h or d), counted in the cache above.
+STOCKADE_LOGIN_RATE = env_str("STOCKADE_LOGIN_RATE", "10/5m")  # per user name and per client IP
+STOCKADE_SIGNUP_RATE = env_str("STOCKADE_SIGNUP_RATE", "10/h")  # per client IP
+STOCKADE_PASSWORD_RESET_RATE = env_str("STOCKADE_PASSWORD_RESET_RATE", "5/h")  # per IP, per address
+STOCKADE_EMAIL_RATE = env_str("STOCKADE_EMAIL_RATE", "10/h")  # verification mails per user
+# How long an email verification link stays valid, in seconds.
+STOCKADE_EMAIL_VERIFY_MAX_AGE = env_int("STOCKADE_EMAIL_VERIFY_MAX_AGE", 3 * 24 * 3600)
+PASSWORD_RESET_TIMEOUT = env_int("STOCKADE_PASSWORD_RESET_TIMEOUT", 3600)
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -157,6 +171,19 @@ STOCKADE_MAX_PROJECT_SIZE = env_size("STOCKADE_MAX_PROJECT_SIZE", 10 * 1024**3)
 STOCKADE_MAX_UNPACKED_SIZE = env_size("STOCKADE_MAX_UNPACKED_SIZE", 1024**3)
 STOCKADE_MAX_COMPRESSION_RATIO = env_int("STOCKADE_MAX_COMPRESSION_RATIO", 200)
 STOCKADE_MAX_ARCHIVE_MEMBERS = env_int("STOCKADE_MAX_ARCHIVE_MEMBERS", 100_000)
+# Secret scanners trusted to report leaked tokens: a JSON object of reporter name -> PEM ECDSA
+# P-256 public key, or the path of a JSON file holding one (docs/secret-scanning.md).
+STOCKADE_SECRET_REPORTERS = env_str("STOCKADE_SECRET_REPORTERS")
+# Audit log: raw client IPs are kept this many days, then only their keyed hash (docs/audit.md).
+STOCKADE_AUDIT_IP_RETENTION_DAYS = env_int("STOCKADE_AUDIT_IP_RETENTION_DAYS", 30)
+
+# Project name policy (docs/names.md). Refusals tell uploaders to ask STOCKADE_ADMIN_CONTACT.
+STOCKADE_ADMIN_CONTACT = env_str("STOCKADE_ADMIN_CONTACT")
+STOCKADE_NAMES_REFUSE_TOP = env_int("STOCKADE_NAMES_REFUSE_TOP", 1000)
+# Per-rule decisions, e.g. "stdlib=hold,typo-version-suffix=hold".
+STOCKADE_NAMES_DECISIONS = env_str("STOCKADE_NAMES_DECISIONS")
+STOCKADE_NAMES_MIN_EDIT_LENGTH = env_int("STOCKADE_NAMES_MIN_EDIT_LENGTH", 4)
+STOCKADE_NAMES_DEPENDENCY_PROTECTED = env_int("STOCKADE_NAMES_DEPENDENCY_PROTECTED", 1000)
 # Non-file form fields (the long description is the largest) may total this much.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024**2
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -9,8 +9,13 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     ("text", "delta"),
-    [("30d", timedelta(days=30)), ("12h", timedelta(hours=12)), ("90m", timedelta(minutes=90)),
-     ("2w", timedelta(weeks=2)), ("45s", timedelta(seconds=45))],
+    [
+        ("30d", timedelta(days=30)),
+        ("12h", timedelta(hours=12)),
+        ("90m", timedelta(minutes=90)),
+        ("2w", timedelta(weeks=2)),
+        ("45s", timedelta(seconds=45)),
+    ],
 )
 def test_durations_count_from_now(text, delta):
     assert parse_expiry(text, now=NOW) == NOW + delta

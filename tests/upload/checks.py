@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,10 +88,13 @@ def assert_accepted_completely(response, snapshot: StateSnapshot) -> None:
         assert (snapshot.root / file.path).is_file(), f"row without its file: {file.path}"
 
 
-def build_zip(members: list[tuple[str, bytes]], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+def build_zip(
+    members: list[tuple[str, bytes]], *, compression: int = zipfile.ZIP_DEFLATED
+) -> bytes:
     """A zip whose members are written exactly as given (duplicates and odd names included)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression) as archive:
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w", compression) as archive:
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns on duplicate names
         for name, data in members:
             info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
             info.compress_type = compression

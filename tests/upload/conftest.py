@@ -8,18 +8,19 @@ from pathlib import Path
 import pytest
 
 from stockade.accounts.models import User
+from stockade.audit.actors import actor_for_cli
 from stockade.tokens.services import issue_token
 from tests.upload.checks import StateSnapshot
 
 
 @pytest.fixture
 def maintainer_token(maintainer: User) -> str:
-    return issue_token(user=maintainer, name="test")[1]
+    return issue_token(actor=actor_for_cli(maintainer), user=maintainer, name="test")[1]
 
 
 @pytest.fixture
 def outsider_token(outsider: User) -> str:
-    return issue_token(user=outsider, name="test")[1]
+    return issue_token(actor=actor_for_cli(outsider), user=outsider, name="test")[1]
 
 
 @pytest.fixture

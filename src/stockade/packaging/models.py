@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from packaging.utils import canonicalize_name
+
+from stockade.names.index import ultranormalize
 
 
 class Project(models.Model):
     name = models.CharField(max_length=200, help_text="The name as its first uploader spelled it.")
     normalized_name = models.CharField(max_length=200, unique=True, editable=False)
+    # The confusable skeleton (stockade.names), so a new name's look-alikes are one lookup.
+    ultranormalized_name = models.CharField(max_length=200, db_index=True, editable=False)
+    # A new name held for review (stockade.names): stored, but never published or shown.
+    held = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
     total_size = models.BigIntegerField(default=0, help_text="Bytes of all its files.")
     # Every change bumps ``serial`` in its transaction; the publisher records the serial it
@@ -32,6 +39,7 @@ class Project(models.Model):
     def save(self, *args, **kwargs) -> None:
         # Lookups go only through the PEP 503 form, so it must always match the display name.
         self.normalized_name = canonicalize_name(self.name)
+        self.ultranormalized_name = ultranormalize(self.normalized_name)
         super().save(*args, **kwargs)
 
 
@@ -114,8 +122,8 @@ class UsedFilename(models.Model):
 
 class Role(models.Model):
     class Name(models.TextChoices):
-        OWNER = "owner", "Owner"
-        MAINTAINER = "maintainer", "Maintainer"
+        OWNER = "owner", _("Owner")
+        MAINTAINER = "maintainer", _("Maintainer")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"
@@ -131,3 +139,32 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} of {self.project}"
+
+
+class RoleInvitation(models.Model):
+    """An owner's offer of a role to another user; it becomes a Role only when accepted."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_invitations"
+    )
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    role = models.CharField(max_length=16, choices=Role.Name.choices)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "invitee"], name="packaging_one_invitation_per_user"
+            ),
+        ]
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.invitee} invited as {self.role} of {self.project}"

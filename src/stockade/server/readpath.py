@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -21,6 +21,7 @@ from packaging.utils import canonicalize_name
 
 from stockade.packaging.storage_paths import PACKAGES_PREFIX, simple_page_path
 from stockade.simple.negotiation import choose_format
+from stockade.storage_backends import StockadeS3Storage, StorageUnavailableError
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -71,6 +72,51 @@ class _PageCache:
         return page
 
 
+class _RemotePageCache:
+    """Keeps page bodies from an S3 store in memory, revalidated on every hit.
+
+    Each hit costs one conditional GET (``If-None-Match`` with the store's ETag): the store
+    answers 304 with no body while the page is unchanged, and the new page as soon as any process
+    has replaced it. So a page is never stale, and the bytes (hence the ETag sent to clients)
+    are the same on every node.
+    """
+
+    def __init__(self, storage: StockadeS3Storage) -> None:
+        self.storage = storage
+        self._pages: dict[str, tuple[str, _CachedPage]] = {}  # name -> (store ETag, page)
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> _CachedPage | None:
+        cached = self._pages.get(name)
+        try:
+            fetched = self.storage.read_object_if_changed(name, cached[0] if cached else None)
+        except FileNotFoundError:
+            with self._lock:
+                self._pages.pop(name, None)
+            return None
+        if fetched is None:
+            assert cached is not None  # a 304 only ever answers If-None-Match
+            return cached[1]
+        body, store_etag = fetched
+        page = _CachedPage((0, len(body)), body, _etag(body))
+        with self._lock:
+            if len(self._pages) > 50_000:
+                self._pages.clear()
+            self._pages[name] = (store_etag, page)
+        return page
+
+
+class _ChunkReader:
+    """A file-like ``read``/``close`` over an S3 body, for ``_stream``."""
+
+    def __init__(self, chunks: Iterator[bytes], close: Callable[[], None]) -> None:
+        self._chunks = chunks
+        self.close = close
+
+    def read(self, _size: int = -1) -> bytes:
+        return next(self._chunks, b"")
+
+
 def _etag(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
@@ -86,16 +132,28 @@ class ReadPathApp:
         except NotImplementedError:
             self.root = None
         self.pages = _PageCache()
+        self.remote_pages = (
+            _RemotePageCache(storage) if isinstance(storage, StockadeS3Storage) else None
+        )
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
-        if path.startswith("/simple") and method in ("GET", "HEAD"):
-            return self._simple(environ, start_response, path)
-        if path.startswith(f"/{PACKAGES_PREFIX}/") and method in ("GET", "HEAD"):
-            return self._package_file(environ, start_response, path)
+        try:
+            if (path == "/simple" or path.startswith("/simple/")) and method in ("GET", "HEAD"):
+                return self._simple(environ, start_response, path)
+            if path.startswith(f"/{PACKAGES_PREFIX}/") and method in ("GET", "HEAD"):
+                return self._package_file(environ, start_response, path)
+        except StorageUnavailableError:
+            # Logged where it was raised; tell the client to come back, and caches not to keep it.
+            return _plain(
+                start_response,
+                "503 Service Unavailable",
+                "Package storage is unavailable right now; try again shortly.\n",
+                [("Retry-After", "10"), ("Cache-Control", "no-store")],
+            )
         return self.app(environ, start_response)
 
     # -- simple pages -----------------------------------------------------------------------
@@ -115,7 +173,9 @@ class ReadPathApp:
         return _plain(start_response, "404 Not Found", "Not found.\n")
 
     def _page(self, environ, start_response, normalized: str | None) -> Iterable[bytes]:
-        query = parse_qs(environ.get("QUERY_STRING", ""))
+        # A media type never holds a space, so a literal "+" (as in "v1+json" typed unencoded)
+        # is kept rather than decoded to a space.
+        query = parse_qs(environ.get("QUERY_STRING", "").replace("+", "%2B"))
         chosen = choose_format(environ.get("HTTP_ACCEPT"), (query.get("format") or [None])[0])
         if chosen is None:
             return _plain(
@@ -142,6 +202,8 @@ class ReadPathApp:
     def _load_page(self, name: str) -> _CachedPage | None:
         if self.root is not None:
             return self.pages.get(os.path.join(self.root, name))
+        if self.remote_pages is not None:
+            return self.remote_pages.get(name)
         try:
             with self.storage.open(name, "rb") as handle:
                 body = handle.read()
@@ -166,15 +228,17 @@ class ReadPathApp:
         # The path holds the file's BLAKE2b digest, so it names the content for good.
         suffix = "-metadata" if name.endswith(".metadata") else ""
         etag = f'"{parts[1]}{parts[2]}{parts[3]}{suffix}"'
-        if environ.get("HTTP_IF_NONE_MATCH") == etag:
-            start_response(
-                "304 Not Modified", [("ETag", etag), ("Cache-Control", FILE_CACHE_CONTROL)]
-            )
-            return [b""]
+        # Open before answering 304: a removed file must stop validating a client's cache.
         try:
             handle, size = self._open_file(name)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError, OSError):
             return _plain(start_response, "404 Not Found", "Not found.\n")
+        if _etag_matches(environ, etag):
+            handle.close()
+            start_response(
+                "304 Not Modified", [("ETag", etag), ("Cache-Control", FILE_CACHE_CONTROL)]
+            )
+            return [b""]
         start_response(
             "200 OK",
             [
@@ -194,6 +258,10 @@ class ReadPathApp:
             full = os.path.join(self.root, name)
             handle = open(full, "rb")  # noqa: SIM115 - closed by _stream
             return handle, os.fstat(handle.fileno()).st_size
+        if isinstance(self.storage, StockadeS3Storage):
+            # Streamed from the GET response: a 100 MiB wheel never sits in memory.
+            body = self.storage.open_object_stream(name, _CHUNK)
+            return _ChunkReader(body.chunks, body.close), body.size
         handle = self.storage.open(name, "rb")
         return handle, handle.size
 
@@ -206,10 +274,16 @@ def _stream(handle) -> Iterable[bytes]:
         handle.close()
 
 
+def _etag_matches(environ, etag: str) -> bool:
+    """If-None-Match uses the weak comparison (RFC 9110 13.1.2): ``W/"x"`` matches ``"x"``."""
+    header = (environ.get("HTTP_IF_NONE_MATCH") or "").strip()
+    if header == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
+
+
 def _respond_bytes(environ, start_response, body: bytes, etag: str, headers) -> Iterable[bytes]:
-    if etag in (environ.get("HTTP_IF_NONE_MATCH") or "").replace(" ", "").split(",") or (
-        environ.get("HTTP_IF_NONE_MATCH") == "*"
-    ):
+    if _etag_matches(environ, etag):
         start_response("304 Not Modified", headers)
         return [b""]
     start_response("200 OK", [*headers, ("Content-Length", str(len(body)))])

@@ -5,6 +5,7 @@ Pure and dependency-free, because it runs on the read path for every request.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 Format = Literal["html", "json"]
@@ -69,8 +70,11 @@ def _parse_accept(header: str) -> list[tuple[str, float]]:
             name, _, value = parameter.partition("=")
             if name.strip().lower() == "q":
                 try:
-                    quality = min(max(float(value), 0.0), 1.0)
+                    quality = float(value)
                 except ValueError:
                     quality = 0.0
+                # "nan" and "inf" parse as floats but are no quality; NaN would also defeat
+                # the comparison that picks the best offer.
+                quality = min(max(quality, 0.0), 1.0) if math.isfinite(quality) else 0.0
         items.append((media, quality))
     return items

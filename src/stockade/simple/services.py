@@ -47,7 +47,7 @@ def build_project_page(project: Project) -> render.ProjectPage:
 def publish_project(project_id: int) -> None:
     """Render and store the HTML and JSON pages of one project (or remove them if it is gone)."""
     project = Project.objects.filter(pk=project_id).first()
-    if project is None:
+    if project is None or project.held:  # a held name is published only once approved
         return
     serial = project.serial
     page = build_project_page(project)
@@ -72,7 +72,9 @@ def unpublish_project(normalized_name: str) -> None:
 def publish_index() -> None:
     """Render and store the project list."""
     projects = list(
-        Project.objects.order_by("normalized_name").values_list("name", "normalized_name")
+        Project.objects.filter(held=False)
+        .order_by("normalized_name")
+        .values_list("name", "normalized_name")
     )
     blobs.put_bytes(simple_page_path(None, json=False), render.render_index_html(projects))
     blobs.put_bytes(simple_page_path(None, json=True), render.render_index_json(projects))
@@ -83,7 +85,9 @@ def publish_stale_projects() -> int:
     so work interrupted between commit and render is never lost."""
 
     stale = list(
-        Project.objects.filter(serial__gt=F("published_serial")).values_list("pk", flat=True)
+        Project.objects.filter(serial__gt=F("published_serial"), held=False).values_list(
+            "pk", flat=True
+        )
     )
     for project_id in stale:
         publish_project(project_id)

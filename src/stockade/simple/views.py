@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 from packaging.utils import canonicalize_name
 
-from stockade.packaging.exceptions import PackagingError
+from stockade.packaging.exceptions import PackagingError, ProjectNotFoundError
 from stockade.packaging.models import Release
 from stockade.packaging.services import get_project, get_release
 from stockade.simple.json_api import latest_release, project_document
@@ -25,11 +25,15 @@ def _not_found(message: str) -> HttpResponse:
 @require_safe
 def project_json(request: HttpRequest, name: str) -> HttpResponse:
     if name != canonicalize_name(name):
-        return HttpResponseRedirect(reverse("simple:project-json", args=[canonicalize_name(name)]))
+        return HttpResponsePermanentRedirect(
+            reverse("simple:project-json", args=[canonicalize_name(name)])
+        )
     try:
         project = get_project(name)
     except PackagingError as e:
         return _not_found(str(e))
+    if project.held:  # held for name review: not public yet
+        return _not_found(str(ProjectNotFoundError(name)))
     releases = list(Release.objects.filter(project=project))
     latest = latest_release(releases)
     if latest is None:
@@ -40,11 +44,13 @@ def project_json(request: HttpRequest, name: str) -> HttpResponse:
 @require_safe
 def release_json(request: HttpRequest, name: str, version: str) -> HttpResponse:
     if name != canonicalize_name(name):
-        return HttpResponseRedirect(
+        return HttpResponsePermanentRedirect(
             reverse("simple:release-json", args=[canonicalize_name(name), version])
         )
     try:
         project = get_project(name)
+        if project.held:  # held for name review: not public yet
+            raise ProjectNotFoundError(name)
         release = get_release(project, version)
     except PackagingError as e:
         return _not_found(str(e))

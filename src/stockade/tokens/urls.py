@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401 - views are added here
+"""API token pages, included at ``/manage/tokens/``. The disclosure endpoint lives at
+``/_/secrets/disclose-token`` (see ``stockade.urls``)."""
+
+from django.urls import path
+
+from stockade.tokens import views
 
 app_name = "tokens"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.list_tokens, name="list-tokens"),
+    path("new/", views.create_token, name="create-token"),
+    path("<uuid:token_id>/revoke/", views.revoke_token, name="revoke-token"),
+]

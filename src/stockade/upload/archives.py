@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import IO
 
@@ -20,6 +21,9 @@ from stockade.upload.exceptions import InvalidArchiveError
 # without being a bomb; the ratio limit applies above it.
 _RATIO_FLOOR = 1024 * 1024
 _MAX_METADATA_SIZE = 10 * 1024 * 1024
+# Bytes a tar stream holds beyond member data: a header block, padding and a long-name header.
+_TAR_OVERHEAD_PER_MEMBER = 3 * 512
+_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,7 @@ def inspect_sdist(handle: IO[bytes], *, top_dir: str, limits: ArchiveLimits) -> 
         InvalidArchiveError
     """
     compressed_size = _stream_size(handle)
+    _check_gzip_stream(handle, limits)
     pkg_info: bytes | None = None
     total = count = 0
     try:
@@ -125,6 +130,45 @@ def inspect_sdist(handle: IO[bytes], *, top_dir: str, limits: ArchiveLimits) -> 
             f"named {top_dir!r} holding PKG-INFO. Rebuild it with a standard build backend."
         )
     return ArchiveContents(metadata=pkg_info)
+
+
+def _check_gzip_stream(handle: IO[bytes], limits: ArchiveLimits) -> None:
+    """Decompress the whole stream once, bounded, before reading it as tar.
+
+    The tar reader stops at the end-of-archive marker, so it misses a stream cut short (a
+    corrupt upload installers would choke on) and bytes after the marker, where a second gzip
+    member could hide files that ``tar`` and ``gzip`` would still unpack.
+    """
+    budget = limits.max_unpacked_size + _TAR_OVERHEAD_PER_MEMBER * (limits.max_members + 2)
+    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    expanded = 0
+    handle.seek(0)
+    try:
+        while not decompressor.eof and (chunk := handle.read(_CHUNK)):
+            while chunk and not decompressor.eof:
+                expanded += len(decompressor.decompress(chunk, _CHUNK))
+                chunk = decompressor.unconsumed_tail
+                if expanded > budget:
+                    raise InvalidArchiveError(
+                        f"The sdist would unpack to more than {budget} bytes."
+                    )
+    except zlib.error as e:
+        raise InvalidArchiveError(
+            f"The sdist is not a valid .tar.gz file ({e}); rebuild it."
+        ) from e
+    trailing = decompressor.unused_data or handle.read(1)
+    handle.seek(0)
+    if not decompressor.eof and expanded == 0:
+        raise InvalidArchiveError("The sdist is not a valid .tar.gz file (it holds no data).")
+    if not decompressor.eof:
+        raise InvalidArchiveError(
+            "The sdist's gzip stream ends early: the file is truncated. Upload it again."
+        )
+    if trailing:
+        raise InvalidArchiveError(
+            "The sdist has data after the end of its gzip stream; rebuild it as a single "
+            ".tar.gz stream."
+        )
 
 
 def _stream_size(handle: IO[bytes]) -> int:
@@ -209,8 +253,9 @@ def _read_zip_member(archive: zipfile.ZipFile, name: str) -> bytes:
     try:
         with archive.open(name) as member:
             data = member.read(_MAX_METADATA_SIZE + 1)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-        raise InvalidArchiveError(f"Cannot read {name} from the wheel ({e}).") from e
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as e:
+        # zlib.error: the deflated bytes are corrupt (it is no OSError or ValueError).
+        raise InvalidArchiveError(f"Cannot read {name} from the wheel ({e}); rebuild it.") from e
     if len(data) > _MAX_METADATA_SIZE:
         raise InvalidArchiveError(f"{name} is larger than {_MAX_METADATA_SIZE} bytes.")
     return data

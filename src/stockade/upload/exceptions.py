@@ -62,3 +62,9 @@ class AuthenticationError(UploadError):
 class PermissionDeniedError(UploadError):
     status = 403
     reason = "forbidden"
+
+
+class NameRefusedError(UploadError):
+    """A new project's name resembles another too closely (stockade.names)."""
+
+    reason = "name-refused"

@@ -19,6 +19,9 @@ from stockade.upload.platform_tags import is_valid_platform_tag
 
 PackageType = Literal["bdist_wheel", "sdist"]
 
+# File.filename and UsedFilename.filename hold at most this many characters.
+MAX_FILENAME_LENGTH = 255
+
 _LEGACY_FORMATS = {
     ".egg": "Eggs are no longer accepted; build and upload a wheel instead.",
     ".exe": "Windows installers are not accepted; build and upload a wheel instead.",
@@ -46,10 +49,16 @@ def parse_distribution_filename(filename: str) -> DistributionFilename:
     """Parse and check a filename.
 
     Raises:
-        InvalidFilenameError: not a wheel or sdist name, a bad tag, or a non-normalized sdist.
+        InvalidFilenameError: not a wheel or sdist name, a bad tag, a non-normalized sdist, or
+            too long to store.
     """
     if not filename or "/" in filename or "\\" in filename or filename.startswith("."):
         raise InvalidFilenameError(f"Invalid filename {filename!r}: it must be a bare file name.")
+    if len(filename) > MAX_FILENAME_LENGTH:
+        raise InvalidFilenameError(
+            f"The filename is {len(filename)} characters long; at most {MAX_FILENAME_LENGTH} "
+            "are allowed. Shorten the project name or version."
+        )
     if filename.endswith(".whl"):
         return _parse_wheel(filename)
     if filename.endswith(".tar.gz"):

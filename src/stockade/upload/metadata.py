@@ -20,6 +20,9 @@ from stockade.upload.exceptions import InvalidMetadataError
 
 MAX_SUMMARY_LENGTH = 512
 MAX_URL_LABEL_LENGTH = 32
+# The longest values the packaging tables store (Project.name, Release.version,
+# Release.requires_python); longer ones would fail at the database instead of here.
+MAX_FIELD_LENGTHS = {"name": 200, "version": 100, "requires_python": 200}
 
 # form field -> RawMetadata key, for fields that hold a single string
 _SINGLE_FIELDS = {
@@ -105,6 +108,7 @@ def validate_metadata(raw: RawMetadata) -> Metadata:
     for required in ("name", "version"):
         if not raw.get(required):
             raise InvalidMetadataError(f"The {required!r} field is required.")
+    _check_lengths(raw)
     try:
         metadata = Metadata.from_raw(raw, validate=True)
     except ExceptionGroup as group:
@@ -135,7 +139,23 @@ def parse_archive_metadata(data: bytes, *, where: str) -> tuple[str, str]:
     return str(name), str(version)
 
 
+def _check_lengths(raw: RawMetadata) -> None:
+    for field, limit in MAX_FIELD_LENGTHS.items():
+        value = str(raw.get(field) or "")
+        if len(value) > limit:
+            raise InvalidMetadataError(
+                f"The {field!r} field is {len(value)} characters long; at most {limit} are allowed."
+            )
+
+
 def _check_version(metadata: Metadata) -> None:
+    normalized, limit = str(metadata.version), MAX_FIELD_LENGTHS["version"]
+    if len(normalized) > limit:
+        # Normalizing can lengthen a version ("1r" is "1.post0"); the normalized form is stored.
+        raise InvalidMetadataError(
+            f"The version is {len(normalized)} characters long once normalized "
+            f"({normalized[:20]}...); at most {limit} are allowed."
+        )
     if metadata.version.local is not None:
         raise InvalidMetadataError(
             f"Version {metadata.version} has a local part ('+{metadata.version.local}'); "
@@ -195,9 +215,12 @@ def is_valid_url(url: str) -> bool:
 
 
 def _first_message(group: ExceptionGroup) -> str:
-    for error in group.exceptions:
-        if isinstance(error, InvalidMetadata):
-            return _describe(error)
+    # packaging reports problems in set order; sort by field so the message is stable.
+    errors = sorted(
+        (e for e in group.exceptions if isinstance(e, InvalidMetadata)), key=lambda e: e.field
+    )
+    if errors:
+        return _describe(errors[0])
     return str(group)
 
 

@@ -32,6 +32,7 @@ from stockade.upload.exceptions import (
     FileTooLargeError,
     InvalidMetadataError,
     InvalidRequestError,
+    NameRefusedError,
     PermissionDeniedError,
     ProjectTooLargeError,
 )
@@ -92,6 +93,15 @@ def check_protocol(ctx: UploadContext) -> None:
         raise InvalidRequestError(f"Unknown protocol_version {version!r}; only 1 is supported.")
 
 
+def check_form_text(ctx: UploadContext) -> None:
+    """Refuse NUL characters: no metadata field needs one, and PostgreSQL text cannot hold it."""
+    for key, values in ctx.request.fields.items():
+        if any("\x00" in value for value in values):
+            raise InvalidRequestError(
+                f"The {key!r} field contains a NUL character; remove it from the metadata."
+            )
+
+
 def parse_filename(ctx: UploadContext) -> None:
     ctx.dist = filenames.parse_distribution_filename(ctx.request.filename)
     filetype = _single(ctx.request.fields, "filetype")
@@ -137,6 +147,27 @@ def authorize_project(ctx: UploadContext) -> None:
         raise PermissionDeniedError(str(e)) from e
     ctx.project = find_project(ctx.metadata.name)
     if ctx.project is not None:
+        check_may_upload(ctx.user, ctx.project)
+
+
+def check_project_name(ctx: UploadContext) -> None:
+    """Judge a new project's name (stockade.names): refuse it, or create it held for review."""
+    if ctx.project is not None:
+        return
+    assert ctx.metadata
+    from stockade.audit.actors import actor_for_token
+    from stockade.names import exceptions as name_errors
+    from stockade.names import services as names
+
+    actor = actor_for_token(ctx.token, user_agent=ctx.request.user_agent)
+    try:
+        verdict = names.screen_new_project_name(name=ctx.metadata.name, user=ctx.user, actor=actor)
+    except name_errors.NameRefusedError as e:
+        raise NameRefusedError(e.message) from e
+    if verdict.decision == "hold":
+        ctx.project = names.reserve_held_project(
+            name=ctx.metadata.name, user=ctx.user, actor=actor, verdict=verdict
+        )
         check_may_upload(ctx.user, ctx.project)
 
 
@@ -188,7 +219,8 @@ def check_supplied_digests(ctx: UploadContext) -> None:
             "No digest was sent; include sha256_digest (twine and uv do this for you)."
         )
     for key, actual in supplied.items():
-        if given[key] and not hmac.compare_digest(given[key], actual):
+        # Compared as bytes: compare_digest refuses str with non-ASCII characters.
+        if given[key] and not hmac.compare_digest(given[key].encode(), actual.encode()):
             raise DigestMismatchError(
                 f"The {key} you sent does not match the file's bytes; the upload was "
                 "corrupted in transit. Try again."

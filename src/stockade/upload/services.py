@@ -4,7 +4,8 @@
     transaction) -> publish pages (after commit)
 
 A failure before ``record_file`` commits removes the blobs this upload wrote, so no stored file
-is left without its row, and no row ever points at a missing file.
+is left without its row, and no row ever points at a missing file. The rows' transaction also
+records the audit events (``project:create``, ``release:add``, ``file:add``).
 """
 
 from __future__ import annotations
@@ -16,23 +17,26 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from stockade.audit.services import Actor, Tag, note_token_use, record_event
 from stockade.packaging import blobs
 from stockade.packaging.models import File, Project, Release, Role, UsedFilename
-from stockade.packaging.services import canonical_version, mark_project_changed
+from stockade.packaging.services import canonical_version, find_project, mark_project_changed
 from stockade.tokens.models import ApiToken
 from stockade.tokens.services import record_token_use
 from stockade.upload import pipeline
-from stockade.upload.exceptions import FileExistsConflictError
+from stockade.upload.exceptions import FileExistsConflictError, UploadError
 from stockade.upload.pipeline import UploadContext, UploadRequest
 
 logger = logging.getLogger(__name__)
 
 VALIDATION_STEPS = (
     pipeline.check_protocol,
+    pipeline.check_form_text,
     pipeline.parse_filename,
     pipeline.parse_metadata,
     pipeline.check_filename_matches_metadata,
     pipeline.authorize_project,
+    pipeline.check_project_name,
     pipeline.check_file_size,
     pipeline.compute_digests,
     pipeline.check_supplied_digests,
@@ -53,8 +57,11 @@ class UploadOutcome:
     created: bool  # False when the identical file was already there (a no-op)
 
 
-def upload_distribution(*, token: ApiToken, request: UploadRequest) -> UploadOutcome:
+def upload_distribution(*, actor: Actor, token: ApiToken, request: UploadRequest) -> UploadOutcome:
     """Validate, store, record and publish one uploaded file.
+
+    Args:
+        actor: the request authenticated by ``token`` (``actor_for_token``).
 
     Raises:
         UploadError: a subclass naming the rule the upload broke.
@@ -64,13 +71,14 @@ def upload_distribution(*, token: ApiToken, request: UploadRequest) -> UploadOut
         step(ctx)
     existing = pipeline.find_identical_file(ctx)
     if existing is not None:
+        note_token_use(actor)
         record_token_use(token)
         return UploadOutcome(existing, created=False)
     for step in NOVELTY_STEPS:
         step(ctx)
     path = store_blobs(ctx)
     try:
-        file = record_file(ctx, path)
+        file = record_file(ctx, path, actor)
     except BaseException:
         discard_blobs_unless_recorded(path)
         raise
@@ -96,7 +104,7 @@ def discard_blobs_unless_recorded(path: str) -> None:
         blobs.delete(f"{path}.metadata")
 
 
-def record_file(ctx: UploadContext, path: str) -> File:
+def record_file(ctx: UploadContext, path: str, actor: Actor) -> File:
     """Create the project (for a first upload), the release and the file in one transaction.
 
     Raises:
@@ -104,7 +112,7 @@ def record_file(ctx: UploadContext, path: str) -> File:
         PermissionDeniedError: someone else created the project meanwhile.
     """
     try:
-        return _record_rows(ctx, path)
+        return _record_rows(ctx, path, actor)
     except IntegrityError as e:
         identical = pipeline.find_identical_file(ctx)
         if identical is not None:
@@ -115,21 +123,28 @@ def record_file(ctx: UploadContext, path: str) -> File:
                 "moment with other contents."
             ) from e
     # A concurrent first upload created the project or release: once more, now under its lock.
-    return _record_rows(ctx, path)
+    return _record_rows(ctx, path, actor)
 
 
-def _record_rows(ctx: UploadContext, path: str) -> File:
+def _record_rows(ctx: UploadContext, path: str, actor: Actor) -> File:
     with transaction.atomic():
+        # First: it looks for earlier events of this token from this address.
+        note_token_use(actor)
         project, created = _lock_or_create_project(ctx)
-        release = _get_or_create_release(ctx, project)
+        if created:
+            record_event(tag=Tag.PROJECT_CREATE, actor=actor, subject=project)
+        release, new_release = _get_or_create_release(ctx, project)
+        if new_release:
+            record_event(tag=Tag.RELEASE_ADD, actor=actor, subject=release)
         file = _create_file(ctx, release, path)
+        record_event(tag=Tag.FILE_ADD, actor=actor, subject=file, details={"sha256": file.sha256})
         UsedFilename.objects.create(filename=file.filename, project_name=project.name)
         Project.objects.filter(pk=project.pk).update(total_size=F("total_size") + file.size)
         mark_project_changed(project.pk)
         if created:
             from stockade.simple.services import publish_index
 
-            transaction.on_commit(publish_index)
+            transaction.on_commit(publish_index, robust=True)
     return file
 
 
@@ -145,15 +160,15 @@ def _lock_or_create_project(ctx: UploadContext) -> tuple[Project, bool]:
     return project, True
 
 
-def _get_or_create_release(ctx: UploadContext, project: Project) -> Release:
+def _get_or_create_release(ctx: UploadContext, project: Project) -> tuple[Release, bool]:
     assert ctx.metadata
     version = str(ctx.metadata.version)
     release = Release.objects.filter(
         project=project, canonical_version=canonical_version(version)
     ).first()
     if release is not None:
-        return release
-    return Release.objects.create(
+        return release, False
+    release = Release.objects.create(
         project=project,
         version=version,
         canonical_version=canonical_version(version),
@@ -163,6 +178,7 @@ def _get_or_create_release(ctx: UploadContext, project: Project) -> Release:
         description_html=ctx.description_html,
         uploader=ctx.user,
     )
+    return release, True
 
 
 def _create_file(ctx: UploadContext, release: Release, path: str) -> File:
@@ -187,3 +203,24 @@ def _metadata_sha256(ctx: UploadContext) -> str:
     if not ctx.request.filename.endswith(".whl"):
         return ""
     return hashlib.sha256(ctx.archive_metadata).hexdigest()
+
+
+def record_upload_refusal(
+    *, actor: Actor, error: UploadError, upload: UploadRequest | None = None
+) -> None:
+    """Record ``upload:refused`` for an authorization refusal (a 401 or 403), in its own
+    transaction: the refused upload changed nothing.
+
+    Args:
+        actor: the token's actor, or an anonymous one when no valid token was given.
+        upload: the parsed form, when the refusal came after parsing (names file and project).
+    """
+    names = upload.fields.get("name") if upload is not None else None
+    project = find_project(names[0]) if names else None
+    details = {
+        "reason": error.message[:500],
+        "code": error.reason,
+        "filename": upload.filename[:255] if upload is not None else "",
+    }
+    with transaction.atomic():
+        record_event(tag=Tag.UPLOAD_REFUSED, actor=actor, project=project, details=details)

@@ -7,7 +7,6 @@ is ``services.upload_distribution``.
 from __future__ import annotations
 
 import base64
-import binascii
 import logging
 
 from django.conf import settings
@@ -17,6 +16,8 @@ from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from stockade.audit.services import Actor, actor_for_token, anonymous_actor
+from stockade.names.services import held_notice
 from stockade.tokens.exceptions import TokenError
 from stockade.tokens.models import ApiToken
 from stockade.tokens.services import authenticate_token
@@ -24,10 +25,11 @@ from stockade.upload.exceptions import (
     AuthenticationError,
     FileTooLargeError,
     InvalidRequestError,
+    PermissionDeniedError,
     UploadError,
 )
 from stockade.upload.pipeline import UploadRequest
-from stockade.upload.services import upload_distribution
+from stockade.upload.services import record_upload_refusal, upload_distribution
 
 logger = logging.getLogger(__name__)
 
@@ -37,17 +39,23 @@ TOKEN_USERNAME = "__token__"  # noqa: S105 - the fixed username, not a secret
 @csrf_exempt
 @require_POST
 def legacy_upload(request: HttpRequest) -> HttpResponse:
+    actor: Actor = anonymous_actor(request)
+    upload: UploadRequest | None = None
     try:
         token = _authenticate(request)
+        actor = actor_for_token(token, request)
         upload = _parse_upload(request)
-        outcome = upload_distribution(token=token, request=upload)
+        outcome = upload_distribution(actor=actor, token=token, request=upload)
     except UploadError as e:
         logger.info("Upload refused: %s", e.reason)
+        if isinstance(e, AuthenticationError | PermissionDeniedError):
+            record_upload_refusal(actor=actor, error=e, upload=upload)
+        _discard_unread_body(request)
         return refusal_response(e)
-    return HttpResponse(
-        "OK" if outcome.created else "OK (file already exists, unchanged)",
-        content_type="text/plain",
-    )
+    body = "OK" if outcome.created else "OK (file already exists, unchanged)"
+    # A new name held for review (stockade.names): stored, but not published yet.
+    notice = held_notice(outcome.file.release.project)
+    return HttpResponse(f"{body}\n{notice}" if notice else body, content_type="text/plain")
 
 
 def refusal_response(error: UploadError) -> HttpResponse:
@@ -64,9 +72,11 @@ def refusal_response(error: UploadError) -> HttpResponse:
 
 
 def _reason_phrase(message: str) -> str:
-    # The status line allows only one line of ISO-8859-1 text.
+    # The status line allows only one line of printable ISO-8859-1 text; messages may quote
+    # user input holding control characters (terminal escapes) or characters beyond Latin-1.
     flat = " ".join(message.split())
-    return flat.encode("latin-1", "replace").decode("latin-1")[:500]
+    printable = "".join(c if c.isprintable() else "?" for c in flat)
+    return printable.encode("latin-1", "replace").decode("latin-1")[:500]
 
 
 def _authenticate(request: HttpRequest) -> ApiToken:
@@ -79,7 +89,7 @@ def _authenticate(request: HttpRequest) -> ApiToken:
         )
     try:
         username, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError) as e:
+    except ValueError as e:  # bad base64, a non-ASCII header, or credentials not in UTF-8
         raise AuthenticationError("The Authorization header is malformed.") from e
     if username != TOKEN_USERNAME:
         raise AuthenticationError(
@@ -93,7 +103,7 @@ def _authenticate(request: HttpRequest) -> ApiToken:
 
 
 def _parse_upload(request: HttpRequest) -> UploadRequest:
-    declared = int(request.headers.get("Content-Length") or 0)
+    declared = _declared_length(request)
     if declared > settings.STOCKADE_MAX_FILE_SIZE + settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
         raise FileTooLargeError(
             f"The request is {declared} bytes; files may be at most "
@@ -115,5 +125,35 @@ def _parse_upload(request: HttpRequest) -> UploadRequest:
         content=content.file,
         filename=content.name or "",
         size=content.size or 0,
-        user_agent=request.headers.get("User-Agent", ""),
+        # Stored with the file; PostgreSQL text cannot hold NUL.
+        user_agent=request.headers.get("User-Agent", "").replace("\x00", ""),
     )
+
+
+# A refusal sent before the body was read leaves the rest of the body in the connection, and
+# the server then drops it; a client reusing the connection sees a broken pipe instead of the
+# message. Reading a small remainder keeps the connection usable; a large one is not worth it.
+_MAX_BODY_TO_DISCARD = 16 * 1024 * 1024
+
+
+def _discard_unread_body(request: HttpRequest) -> None:
+    if getattr(request, "_read_started", True):
+        return
+    try:
+        remaining = _declared_length(request)
+    except InvalidRequestError:
+        return
+    if remaining > _MAX_BODY_TO_DISCARD:
+        return
+    try:
+        while remaining > 0 and (chunk := request.read(min(remaining, 64 * 1024))):
+            remaining -= len(chunk)
+    except OSError:
+        logger.info("Client went away before its refused upload was read")
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return max(int(request.headers.get("Content-Length") or 0), 0)
+    except ValueError as e:
+        raise InvalidRequestError("The Content-Length header is not a number.") from e

@@ -21,3 +21,13 @@ def field_control(field: BoundField) -> SafeString:
     if described_by:
         attrs["aria-describedby"] = " ".join(described_by)
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def is_choice_group(field: BoundField) -> bool:
+    """True for radio buttons and checkbox lists, which need a fieldset and a legend."""
+    return (
+        bool(getattr(field.field.widget, "allow_multiple_selected", False))
+        or (getattr(field.field.widget, "input_type", "") == "radio")
+        or field.field.widget.__class__.__name__ == "CheckboxSelectMultiple"
+    )

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from stockade.accounts.exceptions import AccountError
 from stockade.accounts.services import create_user
+from stockade.audit.services import actor_for_cli
 
 
 class Command(BaseCommand):
@@ -50,7 +51,12 @@ class Command(BaseCommand):
             password = sys.stdin.readline().rstrip("\n")
         try:
             user = create_user(
-                username=name, email=email, password=password, is_admin=admin, email_verified=True
+                actor=actor_for_cli(),
+                username=name,
+                email=email,
+                password=password,
+                is_admin=admin,
+                email_verified=True,
             )
         except AccountError as e:
             raise CommandError(str(e)) from e

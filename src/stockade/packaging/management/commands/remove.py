@@ -6,6 +6,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from stockade.audit.services import actor_for_cli
 from stockade.packaging.exceptions import PackagingError
 from stockade.packaging.services import remove_file, remove_project, remove_release
 
@@ -29,13 +30,16 @@ class Command(BaseCommand):
         what = " ".join(p for p in (project, version, filename) if p)
         if not yes:
             self._confirm(what)
+        actor = actor_for_cli()
         try:
             if filename:
-                remove_file(project_name=project, version=version or "", filename=filename)
+                remove_file(
+                    actor=actor, project_name=project, version=version or "", filename=filename
+                )
             elif version:
-                remove_release(project_name=project, version=version)
+                remove_release(actor=actor, project_name=project, version=version)
             else:
-                remove_project(project_name=project)
+                remove_project(actor=actor, project_name=project)
         except PackagingError as e:
             raise CommandError(str(e)) from e
         self.stdout.write(f"Removed {what}")

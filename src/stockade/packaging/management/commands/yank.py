@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from stockade.audit.services import actor_for_cli
 from stockade.packaging.exceptions import PackagingError
 from stockade.packaging.services import set_release_yanked
 
@@ -19,7 +20,11 @@ class Command(BaseCommand):
     def handle(self, *args, project: str, version: str, reason: str, **options) -> None:
         try:
             release = set_release_yanked(
-                project_name=project, version=version, yanked=True, reason=reason
+                actor=actor_for_cli(),
+                project_name=project,
+                version=version,
+                yanked=True,
+                reason=reason,
             )
         except PackagingError as e:
             raise CommandError(str(e)) from e

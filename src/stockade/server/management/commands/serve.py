@@ -18,15 +18,18 @@ from django.db import connections
 
 from stockade.dbsetup import migrate_if_needed
 from stockade.simple.services import publish_stale_projects
+from stockade.web.search import index_stale_projects
 
 
 def uwsgi_arguments(*, host: str, port: int, workers: int, threads: int) -> list[str]:
     """The uWSGI command line for Stockade's WSGI application."""
     return [
         "--strict",
-        "--http-socket",
+        # HTTP/1.1 with keep-alive. Plain --http-socket closes every connection after one
+        # response without saying "Connection: close", so a client that reuses it (twine
+        # uploading a second file) fails with "connection reset".
+        "--http11-socket",
         f"{host}:{port}",
-        "--http-keepalive",
         "--module",
         "stockade.wsgi:application",
         "--master",
@@ -78,6 +81,9 @@ class Command(BaseCommand):
         caught_up = publish_stale_projects()
         if caught_up:
             self.stdout.write(f"Re-published simple pages of {caught_up} project(s).")
+        reindexed = index_stale_projects()
+        if reindexed:
+            self.stdout.write(f"Updated the search index for {reindexed} project(s).")
         uwsgi = shutil.which("uwsgi", path=str(Path(sys.executable).parent)) or shutil.which(
             "uwsgi"
         )

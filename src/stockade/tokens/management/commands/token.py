@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from stockade.accounts.exceptions import AccountError
 from stockade.accounts.services import get_user
+from stockade.audit.services import actor_for_cli
 from stockade.tokens.durations import parse_expiry
 from stockade.tokens.services import issue_token
 
@@ -50,5 +51,11 @@ class Command(BaseCommand):
         except (AccountError, ValueError) as e:
             raise CommandError(str(e)) from e
         label = name or f"created on the command line {now:%Y-%m-%d %H:%M}"
-        _token, secret = issue_token(user=owner, name=label, projects=project, expires=expiry)
+        _token, secret = issue_token(
+            actor=actor_for_cli(),
+            user=owner,
+            name=label,
+            projects=project,
+            expires=expiry,
+        )
         self.stdout.write(secret)

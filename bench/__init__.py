@@ -1,0 +1,1 @@
+"""Benchmarks of Stockade against its peers: `python -m bench` (make bench)."""
