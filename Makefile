@@ -11,8 +11,8 @@ test: sync
 	$(UV) run pytest
 
 lint: sync
-	$(UV) run ruff check src tests bench client
-	$(UV) run ruff format --check src tests bench client
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
 
 bench: sync
 	$(UV) run --group bench python -m bench
