@@ -201,7 +201,7 @@ def load_all(servers: list[IndexServer], corpus: Corpus, results: report.Results
             server.start(workers=2, fast_disk=True)
             server.after_start()
             results.load_seconds[server.label] = load_corpus(
-                server, corpus.wheels, progress=progress
+                server, corpus.wheels, threads=server.load_connections, progress=progress
             )
             server.stop()
 

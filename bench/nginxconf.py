@@ -87,6 +87,9 @@ http {{
     server {{
         listen 127.0.0.1:{static_port};
         root {static_root};
+        # The same file-descriptor cache as docs/nginx.conf, so the limit is equally tuned.
+        open_file_cache max=20000 inactive=60s;
+        open_file_cache_valid 1s;
         types {{
             text/html          html;
             application/zip    whl;

@@ -239,7 +239,7 @@ Ratios: the column's seconds divided by this server's; above 1 is faster.
 
 {markdown_table(twine_header(), twine_rows(results))}
 
-Loading the corpus (parallel raw uploads, 8 connections, servers not pinned): {load or "—"}.
+Loading the corpus (raw uploads, 8 connections, devpi 1; servers not pinned, no fsync): {load or "—"}.
 {"".join(chr(10) + "Failed: " + f for f in results.failures)}
 
 ### Goals

@@ -147,6 +147,7 @@ class IndexServer:
     # What differs between indexes.
     username: str = ""
     password: str = ""
+    load_connections: int = 8  # parallel uploads while loading the corpus
 
     @property
     def base(self) -> str:
@@ -274,6 +275,9 @@ class PypiServer(IndexServer):
 class DevpiServer(IndexServer):
     label: str = "devpi"
     index: str = "root/bench"
+    # devpi-server takes one write transaction at a time; parallel uploads only queue, and time
+    # out after 60 s waiting for the database lock.
+    load_connections: int = 1
 
     def prepare(self) -> None:
         self.username, self.password = "root", "bench-root-password"

@@ -377,7 +377,8 @@ def test_directory_is_not_a_file(app, storage):
         ("GET", "/simplefoo"),
         ("GET", "/simple-extra/"),
         ("GET", "/packagesx/ab/cd/ef/demo.whl"),
-        ("GET", "/tuf/root.json"),
+        ("GET", "/tuf"),  # /tuf/… is the read path's own (TUF metadata)
+        ("POST", "/tuf/timestamp.json"),
     ],
 )
 def test_other_methods_and_paths_fall_through_to_django(app, inner, method, path):

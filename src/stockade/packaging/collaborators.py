@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -34,9 +35,12 @@ logger = logging.getLogger(__name__)
 
 
 def invite_collaborator(
-    *, actor: Actor, project_name: str, username: str, role: str
+    *, actor: Actor, project_name: str, username: str, role: str, base_url: str = ""
 ) -> RoleInvitation:
     """Offer ``username`` a role on the project and email them the invitation.
+
+    ``base_url`` (the index's address as the request saw it) makes the emailed link absolute
+    when ``STOCKADE_BASE_URL`` is not set.
 
     Raises:
         ProjectNotFoundError, NotACollaboratorError, PermissionDeniedError, InvalidRoleError,
@@ -75,6 +79,7 @@ def invite_collaborator(
                 "role": Role.Name(role).label,
                 "inviter": actor.display_name,
                 "invitations_path": reverse("packaging:manage-invitations"),
+                "base_url": settings.BASE_URL or base_url,
             },
         )
     logger.info("Invited user %s to project %s", invitee.pk, project.pk)

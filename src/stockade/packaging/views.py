@@ -35,6 +35,7 @@ from stockade.packaging.exceptions import (
 )
 from stockade.packaging.forms import ConfirmNameForm, InviteForm, RoleForm, YankForm
 from stockade.packaging.models import Role
+from stockade.web.views import base_url
 
 # The one place that decides which status each service error gets (STYLE.md "Errors").
 ERROR_STATUS: dict[type[PackagingError], int] = {
@@ -247,7 +248,10 @@ def invite_collaborator(request: HttpRequest, project_name: str) -> HttpResponse
         )
         return _collaborators_page(request, project, role, invite_form=form, status=400)
     invitation = collaborators.invite_collaborator(
-        actor=actor_from_request(request), project_name=project_name, **form.cleaned_data
+        actor=actor_from_request(request),
+        project_name=project_name,
+        base_url=base_url(request),
+        **form.cleaned_data,
     )
     messages.success(
         request, _("Invited %(username)s.") % {"username": invitation.invitee.username}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,10 @@ from stockade.storage_backends import StockadeS3Storage, StorageUnavailableError
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 PAGE_CACHE_CONTROL = "public, max-age=60"
+# TUF: timestamp.json (and the root.json copy) change; every other metadata file is versioned.
+TUF_CURRENT_CACHE_CONTROL = "public, max-age=5, must-revalidate"
+_TUF_METADATA = re.compile(r"^(?:[1-9][0-9]*\.[a-z0-9-]+|timestamp|root)\.json$")
+_TUF_TARGET = re.compile(r"^simple/(?:[a-z0-9-]+/)?[0-9a-f]{64}\.index\.(html|json)$")
 FILE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 _CHUNK = 256 * 1024
 _FILE_TYPES = {
@@ -146,6 +151,8 @@ class ReadPathApp:
                 return self._simple(environ, start_response, path)
             if path.startswith(f"/{PACKAGES_PREFIX}/") and method in ("GET", "HEAD"):
                 return self._package_file(environ, start_response, path)
+            if path.startswith("/tuf/") and method in ("GET", "HEAD"):
+                return self._tuf(environ, start_response, path.removeprefix("/tuf/"))
         except StorageUnavailableError:
             # Logged where it was raised; tell the client to come back, and caches not to keep it.
             return _plain(
@@ -210,6 +217,31 @@ class ReadPathApp:
         except (FileNotFoundError, OSError):
             return None
         return _CachedPage((0, len(body)), body, _etag(body))
+
+    # -- TUF metadata and hash-prefixed pages -------------------------------------------------
+
+    def _tuf(self, environ, start_response, name: str) -> Iterable[bytes]:
+        """Serve ``/tuf/N.ROLE.json``, ``/tuf/timestamp.json`` and ``/tuf/targets/…``: the
+        versioned files and hash-prefixed pages never change, so they are cached for good."""
+        target = name.removeprefix("targets/")
+        if name.startswith("targets/") and (match := _TUF_TARGET.match(target)):
+            stored, cache_control = target, FILE_CACHE_CONTROL
+            content_type = "application/json" if match.group(1) == "json" else "text/html"
+        elif _TUF_METADATA.match(name):
+            stored, content_type = f"tuf/metadata/{name}", "application/json"
+            current = name in ("timestamp.json", "root.json")
+            cache_control = TUF_CURRENT_CACHE_CONTROL if current else FILE_CACHE_CONTROL
+        else:
+            return _plain(start_response, "404 Not Found", "Not found.\n")
+        page = self._load_page(stored)
+        if page is None:
+            return _plain(start_response, "404 Not Found", "Not found.\n")
+        headers = [
+            ("Content-Type", content_type),
+            ("ETag", page.etag),
+            ("Cache-Control", cache_control),
+        ]
+        return _respond_bytes(environ, start_response, page.body, page.etag, headers)
 
     # -- distribution files -----------------------------------------------------------------
 
