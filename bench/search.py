@@ -3,7 +3,7 @@
 1. For each database (SQLite always; PostgreSQL when reachable), a child process points
    Stockade's settings at a fresh data directory (and a throw-away PostgreSQL database), migrates,
    and bulk-inserts N projects with one release each, named after the most-downloaded projects
-   on PyPI (/work/shared/data/top-pypi-packages.json, or --names), with made-up summaries and
+   on PyPI (../shared/data/top-pypi-packages.json, or --names), with made-up summaries and
    keywords drawn from a fixed vocabulary (seeded, so every run indexes the same text).
 2. It builds the search index with ``rebuild_search_index`` (timed), then runs each query of a
    fixed set many times through the service (``search_projects``, one page read) and through the
@@ -33,7 +33,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-NAMES_FILE = Path("/work/shared/data/top-pypi-packages.json")
+# The shared/ folder sits beside the repository (../shared).
+NAMES_FILE = Path(__file__).resolve().parents[2] / "shared" / "data" / "top-pypi-packages.json"
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 GOAL_MS = 50.0
 
