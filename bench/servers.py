@@ -216,7 +216,8 @@ class StockadeServer(IndexServer):
         run = lambda *a: subprocess.run(  # noqa: E731
             [stockade, *a], env=self.env(), check=True, capture_output=True, text=True
         )
-        run("user", "create", "bench", "--email", "bench@example.com")
+        # With a second factor: uploads need one under the default STOCKADE_REQUIRE_2FA=publish.
+        run("user", "create", "bench", "--email", "bench@example.com", "--totp")
         self.username = "__token__"
         self.password = run("token", "create", "--user", "bench").stdout.strip()
 

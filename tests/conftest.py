@@ -12,6 +12,7 @@ from django.test import Client
 from stockade.accounts.models import User
 from stockade.accounts.services import create_user
 from stockade.audit.actors import actor_for_cli
+from stockade.mfa.services import enrol_totp_by_operator
 from stockade.tokens.services import issue_token
 from tests.distributions import Dist
 
@@ -31,13 +32,16 @@ def package_storage(tmp_path: Path, settings) -> Path:
 
 
 def _make_user(name: str) -> User:
-    return create_user(
+    user = create_user(
         actor=actor_for_cli(),
         username=name,
         email=f"{name}@example.com",
         password=None,
         email_verified=True,
     )
+    # Uploads need a second factor under the default policy (STOCKADE_REQUIRE_2FA=publish).
+    enrol_totp_by_operator(actor=actor_for_cli(), user=user)
+    return user
 
 
 @pytest.fixture

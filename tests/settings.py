@@ -3,6 +3,8 @@
 import os
 import tempfile
 
+# Tests look at the chain right after an action: seal before the response.
+os.environ.setdefault("STOCKADE_AUDIT_SEAL", "inline")
 os.environ.setdefault("STOCKADE_DATA_DIR", tempfile.mkdtemp(prefix="stockade-test-"))
 
 from stockade.settings import *  # noqa: F403

@@ -24,6 +24,11 @@ Projects:
   remove PROJECT [VERSION [FILENAME]]          delete a project, release or file
   names check NAME... [--as USER]              judge new project names (JSON lines; - reads stdin)
   names import FILE                            load protected names (top-pypi-packages JSON)
+Signed metadata (TUF, docs/tuf-operator.md):
+  tuf root                                     print root.json for clients
+  tuf ceremony --keys-dir DIR                  create offline keys and install a root
+  tuf rotate [--keys-dir DIR]                  replace the online key
+  tuf publish | refresh | status               sign pending changes, re-sign before expiry
 Maintenance:
   publish                                      re-render every simple page
   reindex                                      rebuild the project search index
@@ -37,6 +42,10 @@ variables; state lives in STOCKADE_DATA_DIR (default ./stockade-data). See docs/
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stockade.settings")
+    if argv[1:2] != ["serve"]:
+        # A command's process ends right after its action: seal before exiting, not in a
+        # background thread that would die with it.
+        os.environ.setdefault("STOCKADE_AUDIT_SEAL", "inline")
     if len(argv) < 2 or (len(argv) == 2 and argv[1] in {"-h", "--help", "help"}):
         sys.stdout.write(OVERVIEW)
         return
@@ -53,7 +62,19 @@ def main(argv: list[str] | None = None) -> None:
 
 # Stockade's own commands work on a fresh data directory: they migrate first.
 _COMMANDS_NEEDING_SCHEMA = frozenset(
-    {"serve", "user", "token", "yank", "unyank", "remove", "publish", "audit", "reindex", "names"}
+    {
+        "serve",
+        "user",
+        "token",
+        "yank",
+        "unyank",
+        "remove",
+        "publish",
+        "audit",
+        "reindex",
+        "names",
+        "tuf",
+    }
 )
 
 

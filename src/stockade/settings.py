@@ -7,6 +7,7 @@ See docs/configuration.md for every variable. A fresh checkout runs with none se
 from __future__ import annotations
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from stockade.config import (
     data_dir,
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
     "stockade.server",
     "stockade.audit",
     "stockade.names",
+    "stockade.mfa",
+    "stockade.tuf",
     "stockade.web",
 ]
 
@@ -57,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Policy "all": logged-in users without a second factor may only enrol one.
+    "stockade.mfa.middleware.TwoFactorPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -152,6 +157,20 @@ STOCKADE_EMAIL_RATE = env_str("STOCKADE_EMAIL_RATE", "10/h")  # verification mai
 STOCKADE_EMAIL_VERIFY_MAX_AGE = env_int("STOCKADE_EMAIL_VERIFY_MAX_AGE", 3 * 24 * 3600)
 PASSWORD_RESET_TIMEOUT = env_int("STOCKADE_PASSWORD_RESET_TIMEOUT", 3600)
 
+# Two-factor authentication (docs/two-factor.md). Who must have a second factor: off, publish
+# (uploads need one: the default) or all (the web pages beyond enrolment need one too).
+STOCKADE_REQUIRE_2FA = env_str("STOCKADE_REQUIRE_2FA", "publish").strip()
+if STOCKADE_REQUIRE_2FA not in ("off", "publish", "all"):
+    raise ImproperlyConfigured(
+        f"STOCKADE_REQUIRE_2FA must be off, publish or all, not {STOCKADE_REQUIRE_2FA!r}"
+    )
+# Sensitive actions ask for the password and second factor again past this many minutes.
+STOCKADE_REAUTH_MINUTES = env_int("STOCKADE_REAUTH_MINUTES", 15)
+STOCKADE_2FA_RATE = env_str("STOCKADE_2FA_RATE", "5/5m")  # failed second steps, per user and IP
+# WebAuthn relying party: derived from STOCKADE_BASE_URL (else the request's host) unless set.
+STOCKADE_WEBAUTHN_RP_ID = env_str("STOCKADE_WEBAUTHN_RP_ID")
+STOCKADE_WEBAUTHN_ORIGIN = env_str("STOCKADE_WEBAUTHN_ORIGIN").rstrip("/")
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
@@ -176,6 +195,16 @@ STOCKADE_MAX_ARCHIVE_MEMBERS = env_int("STOCKADE_MAX_ARCHIVE_MEMBERS", 100_000)
 STOCKADE_SECRET_REPORTERS = env_str("STOCKADE_SECRET_REPORTERS")
 # Audit log: raw client IPs are kept this many days, then only their keyed hash (docs/audit.md).
 STOCKADE_AUDIT_IP_RETENTION_DAYS = env_int("STOCKADE_AUDIT_IP_RETENTION_DAYS", 30)
+# Benchmark-only switch: false makes record_event write nothing, to measure the log's cost.
+# It must stay true in production (docs/audit.md); `stockade serve` warns loudly when it is off.
+STOCKADE_AUDIT_RECORDING = env_bool("STOCKADE_AUDIT_RECORDING", True)
+# How events are sealed after commit: "background" (a sealer thread per process batches them,
+# off the request path), "inline" (before the response), or "periodic" (`stockade audit seal`).
+STOCKADE_AUDIT_SEAL = env_str("STOCKADE_AUDIT_SEAL", "background")
+if STOCKADE_AUDIT_SEAL not in {"background", "inline", "periodic"}:
+    raise ImproperlyConfigured(
+        f"STOCKADE_AUDIT_SEAL must be background, inline or periodic, not {STOCKADE_AUDIT_SEAL!r}"
+    )
 
 # Project name policy (docs/names.md). Refusals tell uploaders to ask STOCKADE_ADMIN_CONTACT.
 STOCKADE_ADMIN_CONTACT = env_str("STOCKADE_ADMIN_CONTACT")
@@ -197,3 +226,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("STOCKADE_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# TUF (PEP 458): signed metadata under /tuf/ (docs/tuf-operator.md). Off: nothing is signed.
+STOCKADE_TUF_ENABLED = env_bool("STOCKADE_TUF", True)
+# Sign right after each change, in the request's process (else only `stockade tuf publish`).
+STOCKADE_TUF_PUBLISH_INLINE = env_bool("STOCKADE_TUF_PUBLISH_INLINE", True)
+# Number of hash bins (a power of two), fixed when the repository is initialized.
+STOCKADE_TUF_BINS = env_int("STOCKADE_TUF_BINS", 1024)
+# The online key as a securesystemslib signer URI (file2:, awskms:, gcpkms:, azurekms:, hv:,
+# hsm:) and its public key file; empty: a key file in the data directory.
+STOCKADE_TUF_ONLINE_KEY = env_str("STOCKADE_TUF_ONLINE_KEY")
+STOCKADE_TUF_ONLINE_PUBLIC_KEY = env_str("STOCKADE_TUF_ONLINE_PUBLIC_KEY")

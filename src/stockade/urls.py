@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("stockade.simple.urls")),
     path("", include("stockade.audit.urls")),
     path("admin/names/", include("stockade.names.urls")),
+    path("", include("stockade.mfa.urls")),
     path("account/", include("stockade.accounts.urls")),
     path("manage/", include("stockade.packaging.urls")),
     path("manage/tokens/", include("stockade.tokens.urls")),

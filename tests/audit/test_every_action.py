@@ -710,8 +710,9 @@ COVERED = {
 }
 
 
-# Project-name policy events belong to ``stockade.names`` and are tested in tests/names.
-OWNED_ELSEWHERE = {tag for tag in Tag if tag.value.startswith("name:")}
+# Project-name policy events belong to ``stockade.names`` and are tested in tests/names; the
+# second-factor events belong to ``stockade.mfa`` and are tested in tests/mfa/test_audit.py.
+OWNED_ELSEWHERE = {tag for tag in Tag if tag.value.startswith(("name:", "mfa:"))}
 
 
 def test_every_tag_has_a_test_or_is_known_to_have_no_action_yet():

@@ -113,3 +113,23 @@ def test_recording_does_not_wait_for_a_busy_sealer_on_postgres():
         holder.close()
     assert seal_pending_events() == 1
     assert verify_database().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_sealer_seals_events_off_the_request_path(settings, owner):
+    """In the server's default mode, commit only wakes the sealer thread; it seals soon after."""
+    import time
+
+    from stockade.audit.actors import actor_for_cli
+    from stockade.audit.models import AuditEvent
+    from stockade.audit.services import record_event
+
+    settings.STOCKADE_AUDIT_SEAL = "background"
+    with transaction.atomic():
+        event = record_event(tag="admin:user-create", actor=actor_for_cli(), subject=owner)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if AuditEvent.objects.filter(pk=event.pk, seq__isnull=False).exists():
+            break
+        time.sleep(0.05)
+    assert AuditEvent.objects.unsealed().count() == 0

@@ -120,7 +120,8 @@ class RunningIndex:
         return run([str(BIN / "stockade"), *args], env=self.env, check=check, input=input)
 
     def create_user(self, name: str) -> None:
-        self.cli("user", "create", name, "--email", f"{name}@example.com")
+        # With an authenticator app: uploads need a second factor under the default policy.
+        self.cli("user", "create", name, "--email", f"{name}@example.com", "--totp")
 
     def create_token(self, user: str, *args: str) -> str:
         return self.cli("token", "create", "--user", user, *args).stdout.strip()

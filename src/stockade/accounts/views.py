@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -38,6 +39,8 @@ from stockade.accounts.forms import (
 )
 from stockade.accounts.models import Email
 from stockade.audit.services import actor_from_request
+from stockade.mfa import step_views as mfa_steps
+from stockade.mfa.reauth import reauthentication_required
 from stockade.web.views import base_url
 
 
@@ -92,6 +95,12 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: LoginForm) -> HttpResponse:
+        user = form.get_user()
+        if mfa_steps.needs_second_step(user):
+            # The password was right, so it stops counting against the limits; only the
+            # second step (stockade.mfa) starts a session.
+            throttles.refund(self.hits)
+            return mfa_steps.begin_second_step(self.request, user, self.get_success_url())
         with transaction.atomic():
             response = super().form_valid(form)
             services.record_login(actor=actor_from_request(self.request))
@@ -110,6 +119,7 @@ class LogoutView(auth_views.LogoutView):
             return super().post(request, *args, **kwargs)
 
 
+@method_decorator(reauthentication_required, name="dispatch")
 class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = ChangePasswordForm
     template_name = "accounts/password_change.html"
@@ -162,6 +172,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@reauthentication_required
 def add_email(request: HttpRequest) -> HttpResponseBase:
     form = AddEmailForm(request.POST)
     if not form.is_valid():
@@ -211,6 +222,7 @@ def remove_email(request: HttpRequest, email_id: int) -> HttpResponseBase:
 
 @login_required
 @require_POST
+@reauthentication_required
 def set_primary_email(request: HttpRequest, email_id: int) -> HttpResponseBase:
     return _email_action(
         request,

@@ -121,7 +121,7 @@ def record_event(
     subject: object | None = None,
     project: Project | None = None,
     details: Mapping[str, JsonValue] | None = None,
-) -> AuditEvent:
+) -> AuditEvent | None:
     """Record one audit event in the caller's transaction (if any) and seal it after commit.
 
     Args:
@@ -135,13 +135,16 @@ def record_event(
             Never put secrets here: events are exported in full.
 
     Returns:
-        The new, still unsealed, event.
+        The new, still unsealed, event; None when recording is off
+        (``STOCKADE_AUDIT_RECORDING``, for benchmarks only: nothing is written).
 
     Raises:
         UnknownTagError: ``tag`` is not in the registry.
         UnsupportedSubjectError: ``subject`` is of a kind the log does not know.
         TypeError, ValueError: ``details`` is not plain JSON.
     """
+    if not recording_enabled():
+        return None
     if not is_known_tag(str(tag)):
         raise UnknownTagError(str(tag))
     details = dict(details or {})
@@ -170,9 +173,26 @@ def record_event(
         details=details,
     )
     event.save(force_insert=True)
-    if getattr(settings, "STOCKADE_AUDIT_SEAL_ON_COMMIT", True):
+    if (
+        getattr(settings, "STOCKADE_AUDIT_SEAL", "inline") != "periodic"
+        and not _sealing_scheduled()
+    ):
         transaction.on_commit(seal_after_commit, robust=True)
     return event
+
+
+def _sealing_scheduled() -> bool:
+    """Whether this transaction already seals after commit: one run seals all its events.
+
+    An upload records three events; without this, two extra sealers would run after its commit
+    only to find nothing pending. A hook registered inside a savepoint that is later rolled back
+    is dropped together with that savepoint's events, and any event recorded afterwards (outside
+    it) finds no hook and registers its own, so no committed event is left without a sealer.
+    """
+    connection = transaction.get_connection()
+    return connection.in_atomic_block and any(
+        hook is seal_after_commit for _sids, hook, _robust in connection.run_on_commit
+    )
 
 
 def note_token_use(actor: Actor) -> AuditEvent | None:
@@ -181,13 +201,18 @@ def note_token_use(actor: Actor) -> AuditEvent | None:
     Call it wherever a token authenticates a request (the upload endpoint). Returns the event,
     or None for a known address, a non-token actor or an unknown address.
     """
-    if actor.token is None or actor.user is None:
+    if not recording_enabled() or actor.token is None or actor.user is None:
         return None
     ip_hash = hash_ip(actor.ip)
     if not ip_hash or AuditEvent.objects.filter(token_id=actor.token.id, ip_hash=ip_hash).exists():
         return None
     token = Subject("token", actor.token.id, actor.token.name, user_id=actor.user.pk)
     return record_event(tag=Tag.TOKEN_NEW_IP, actor=actor, subject=token)
+
+
+def recording_enabled() -> bool:
+    """False only when ``STOCKADE_AUDIT_RECORDING`` is off: a benchmark's baseline, never production."""
+    return bool(getattr(settings, "STOCKADE_AUDIT_RECORDING", True))
 
 
 def ip_retention_days() -> int:

@@ -55,6 +55,17 @@ class Tag(models.TextChoices):
     ADMIN_STAFF_GRANT = "admin:staff-grant", _("Administrator rights granted")
     ADMIN_STAFF_REVOKE = "admin:staff-revoke", _("Administrator rights removed")
     AUDIT_PURGE_IPS = "audit:purge-ips", _("Stored IP addresses cleared")
+    MFA_TOTP_ADD = "mfa:totp-add", _("Authenticator app added")
+    MFA_TOTP_REMOVE = "mfa:totp-remove", _("Authenticator app removed")
+    MFA_WEBAUTHN_ADD = "mfa:webauthn-add", _("Security key added")
+    MFA_WEBAUTHN_REMOVE = "mfa:webauthn-remove", _("Security key removed")
+    MFA_RECOVERY_USED = "mfa:recovery-used", _("Recovery code used")
+    MFA_RECOVERY_REGENERATE = "mfa:recovery-regenerate", _("Recovery codes replaced")
+    MFA_SECOND_STEP_FAILED = "mfa:second-step-failed", _("Failed second step of a login")
+    MFA_PROJECT_POLICY_CHANGE = (
+        "mfa:project-policy-change",
+        _("Project two-factor requirement changed"),
+    )
 
 
 SENTENCES: dict[str, str | Promise] = {
@@ -107,6 +118,20 @@ SENTENCES: dict[str, str | Promise] = {
     Tag.ADMIN_STAFF_REVOKE: _("{actor} removed the administrator rights of {subject}"),
     Tag.AUDIT_PURGE_IPS: _(
         "{actor} cleared the IP addresses of {count} events older than {days} days"
+    ),
+    Tag.MFA_TOTP_ADD: _("{actor} added an authenticator app to the account {subject}"),
+    Tag.MFA_TOTP_REMOVE: _("{actor} removed the authenticator app of the account {subject}"),
+    Tag.MFA_WEBAUTHN_ADD: _("{actor} added the security key “{name}” to the account {subject}"),
+    Tag.MFA_WEBAUTHN_REMOVE: _(
+        "{actor} removed the security key “{name}” of the account {subject}"
+    ),
+    Tag.MFA_RECOVERY_USED: _("A recovery code of {subject} was used to log in ({remaining} left)"),
+    Tag.MFA_RECOVERY_REGENERATE: _("{actor} replaced the recovery codes of {subject}"),
+    Tag.MFA_SECOND_STEP_FAILED: _(
+        "Someone who knew the password of {subject} failed the second step ({method}: {reason})"
+    ),
+    Tag.MFA_PROJECT_POLICY_CHANGE: _(
+        "{actor} set two-factor authentication for the members of {project} to {required}"
     ),
 }
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from stockade.audit.services import actor_from_request
+from stockade.mfa.reauth import reauthentication_required
 from stockade.packaging import collaborators, services
 from stockade.packaging.exceptions import (
     AlreadyCollaboratorError,
@@ -177,6 +178,7 @@ def unyank_release(request: HttpRequest, project_name: str, version: str) -> Htt
 
 @require_http_methods(["GET", "POST"])
 @manage_view
+@reauthentication_required
 def delete_project(request: HttpRequest, project_name: str) -> HttpResponse:
     actor = actor_from_request(request)
     project = services.get_project_for_owner(
@@ -240,6 +242,7 @@ def manage_collaborators(request: HttpRequest, project_name: str) -> HttpRespons
 
 @require_POST
 @manage_view
+@reauthentication_required
 def invite_collaborator(request: HttpRequest, project_name: str) -> HttpResponse:
     form = InviteForm(request.POST)
     if not form.is_valid():

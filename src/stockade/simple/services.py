@@ -17,6 +17,7 @@ from stockade.packaging import blobs
 from stockade.packaging.models import File, Project, Release
 from stockade.packaging.storage_paths import simple_page_path
 from stockade.simple import render
+from stockade.tuf.services import queue_changed_targets
 
 logger = logging.getLogger(__name__)
 
@@ -51,22 +52,24 @@ def publish_project(project_id: int) -> None:
         return
     serial = project.serial
     page = build_project_page(project)
-    blobs.put_bytes(
-        simple_page_path(project.normalized_name, json=False), render.render_project_html(page)
-    )
-    blobs.put_bytes(
-        simple_page_path(project.normalized_name, json=True), render.render_project_json(page)
-    )
+    pages = {
+        simple_page_path(project.normalized_name, json=False): render.render_project_html(page),
+        simple_page_path(project.normalized_name, json=True): render.render_project_json(page),
+    }
+    for path, body in pages.items():
+        blobs.put_bytes(path, body)
     Project.objects.filter(pk=project_id, published_serial__lt=serial).update(
         published_serial=serial
     )
     logger.info("Published simple pages for %s at serial %s", project.normalized_name, serial)
+    queue_changed_targets(project.normalized_name, pages=pages, serial=serial)
 
 
 def unpublish_project(normalized_name: str) -> None:
     """Remove a deleted project's pages."""
     blobs.delete(simple_page_path(normalized_name, json=False))
     blobs.delete(simple_page_path(normalized_name, json=True))
+    queue_changed_targets(normalized_name, pages=None)
 
 
 def publish_index() -> None:
@@ -76,8 +79,13 @@ def publish_index() -> None:
         .order_by("normalized_name")
         .values_list("name", "normalized_name")
     )
-    blobs.put_bytes(simple_page_path(None, json=False), render.render_index_html(projects))
-    blobs.put_bytes(simple_page_path(None, json=True), render.render_index_json(projects))
+    pages = {
+        simple_page_path(None, json=False): render.render_index_html(projects),
+        simple_page_path(None, json=True): render.render_index_json(projects),
+    }
+    for path, body in pages.items():
+        blobs.put_bytes(path, body)
+    queue_changed_targets(None, pages=pages)
 
 
 def publish_stale_projects() -> int:

@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from stockade.audit.services import actor_from_request, system_actor
+from stockade.mfa.reauth import reauthentication_required
 from stockade.packaging.services import list_projects_for_user
 from stockade.tokens import disclosure, services
 from stockade.tokens.exceptions import (
@@ -76,6 +77,7 @@ def list_tokens(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
+@reauthentication_required
 @handles_token_errors
 def create_token(request: HttpRequest) -> HttpResponse:
     project_names = [

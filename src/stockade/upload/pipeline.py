@@ -19,6 +19,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from stockade.accounts.models import User
+from stockade.mfa.policy import upload_refusal
 from stockade.packaging.models import File, Project, Role, UsedFilename
 from stockade.packaging.services import canonical_version, find_project
 from stockade.packaging.storage_paths import file_path
@@ -148,6 +149,23 @@ def authorize_project(ctx: UploadContext) -> None:
     ctx.project = find_project(ctx.metadata.name)
     if ctx.project is not None:
         check_may_upload(ctx.user, ctx.project)
+
+
+def check_two_factor_policy(ctx: UploadContext) -> None:
+    """Refuse a token whose owner has no second factor when the policy or the project needs one.
+
+    ``STOCKADE_REQUIRE_2FA`` (``publish`` or ``all``) or the project's own requirement
+    (docs/two-factor.md); the message names the page where a factor is added.
+    """
+    assert ctx.metadata
+    refusal = upload_refusal(
+        user_id=ctx.user.pk,
+        username=ctx.user.username,
+        project_id=ctx.project.pk if ctx.project is not None else None,
+        project_name=ctx.project.name if ctx.project is not None else ctx.metadata.name,
+    )
+    if refusal:
+        raise PermissionDeniedError(refusal)
 
 
 def check_project_name(ctx: UploadContext) -> None:

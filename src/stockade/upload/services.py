@@ -36,6 +36,7 @@ VALIDATION_STEPS = (
     pipeline.parse_metadata,
     pipeline.check_filename_matches_metadata,
     pipeline.authorize_project,
+    pipeline.check_two_factor_policy,
     pipeline.check_project_name,
     pipeline.check_file_size,
     pipeline.compute_digests,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import pyotp
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser.conftest import Mailbox
@@ -41,6 +42,20 @@ def log_in(page: Page, index: RunningIndex, *, username: str, password: str) -> 
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def add_authenticator_app(page: Page, index: RunningIndex) -> str:
+    """Set up an authenticator app on /account/two-factor/ and return its secret.
+
+    Uploads need a second factor under the default policy (``STOCKADE_REQUIRE_2FA=publish``).
+    """
+    page.goto(f"{index.url}/account/two-factor/")
+    page.get_by_role("link", name="Set up an authenticator app").click()
+    secret = page.locator("#totp-secret").inner_text().strip()
+    page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Confirm and turn on").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your recovery codes")
+    return secret
 
 
 def log_out(page: Page) -> None:

@@ -24,6 +24,7 @@ from playwright.sync_api import Page, expect
 from tests.distributions import Dist
 from tests.e2e.browser.conftest import Mailbox
 from tests.e2e.browser.pages import (
+    add_authenticator_app,
     create_token,
     invite_collaborator,
     log_in,
@@ -104,6 +105,8 @@ def _join(page: Page, index: RunningIndex, mailbox: Mailbox, username: str) -> s
     sign_up(page, index, username=username, email=address, password=f"{username}-Pa55-lantern")
     verify_email(page, mailbox, email=address, after=before)
     log_in(page, index, username=username, password=f"{username}-Pa55-lantern")
+    # Uploads need a second factor under the default policy.
+    add_authenticator_app(page, index)
     return address
 
 

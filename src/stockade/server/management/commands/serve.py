@@ -13,11 +13,15 @@ import shutil
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
 from stockade.dbsetup import migrate_if_needed
 from stockade.simple.services import publish_stale_projects
+from stockade.tuf.keys import development_keys_dir
+from stockade.tuf.roots import initialize_development_root, is_development_root
+from stockade.tuf.services import publish_pending, refresh_expiring
 from stockade.web.search import index_stale_projects
 
 
@@ -51,6 +55,20 @@ def uwsgi_arguments(*, host: str, port: int, workers: int, threads: int) -> list
     ]
 
 
+def periodic_jobs(stockade: Path) -> list[str]:
+    """uWSGI ``--unique-cron`` entries (minute hour day month weekday; -N is every N) for the
+    periodic work of a single-machine index. A scaled-out deployment runs the same commands
+    from its scheduler instead (docs/operations.md)."""
+    jobs = [
+        # Seal what the after-commit sealer left behind and purge raw IPs past retention.
+        "0 3 -1 -1 -1 {stockade} audit maintain",
+    ]
+    if settings.STOCKADE_TUF_ENABLED:
+        # Re-sign the online TUF roles before they expire (one day), checked every 30 min.
+        jobs.append("-30 -1 -1 -1 -1 {stockade} tuf refresh")
+    return [part for job in jobs for part in ("--unique-cron", job.format(stockade=stockade))]
+
+
 class Command(BaseCommand):
     help = "Migrate the database if needed and serve the index."
 
@@ -77,10 +95,18 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, workers: int, threads: int, **options) -> None:
         if workers < 1 or threads < 1:
             raise CommandError("--workers and --threads must be at least 1.")
+        if not getattr(settings, "STOCKADE_AUDIT_RECORDING", True):
+            self.stderr.write(
+                "\n" + "!" * 78 + "\n"
+                "WARNING: STOCKADE_AUDIT_RECORDING is off: NOTHING is written to the audit log.\n"
+                "This switch exists only to benchmark the log's cost. Never run an index with\n"
+                "it off: unset STOCKADE_AUDIT_RECORDING (docs/audit.md).\n" + "!" * 78 + "\n"
+            )
         migrate_if_needed()
         caught_up = publish_stale_projects()
         if caught_up:
             self.stdout.write(f"Re-published simple pages of {caught_up} project(s).")
+        self._start_tuf()
         reindexed = index_stale_projects()
         if reindexed:
             self.stdout.write(f"Updated the search index for {reindexed} project(s).")
@@ -96,6 +122,22 @@ class Command(BaseCommand):
         self.stdout.flush()
         connections.close_all()
         # Replace this process, so signals reach the uWSGI master directly.
-        os.execv(  # noqa: S606 - a fixed program with fixed arguments
-            uwsgi, [uwsgi, *uwsgi_arguments(host=host, port=port, workers=workers, threads=threads)]
-        )
+        arguments = uwsgi_arguments(host=host, port=port, workers=workers, threads=threads)
+        arguments += periodic_jobs(Path(sys.executable).parent / "stockade")
+        os.execv(uwsgi, [uwsgi, *arguments])  # noqa: S606 - a fixed program with fixed arguments
+
+    def _start_tuf(self) -> None:
+        """Create a development root on first run; sign what is pending; warn while the root's
+        keys are on this server."""
+        if not settings.STOCKADE_TUF_ENABLED:
+            return
+        if initialize_development_root(bins=settings.STOCKADE_TUF_BINS):
+            self.stdout.write("Created a development TUF root (signed metadata under /tuf/).")
+        publish_pending()
+        refresh_expiring()
+        if is_development_root():
+            self.stdout.write(
+                "WARNING: the TUF root and targets keys are on this server "
+                f"({development_keys_dir()}): anyone who can read them can sign anything. "
+                "Run `stockade tuf ceremony` to move them offline (docs/tuf-operator.md)."
+            )

@@ -1,0 +1,3 @@
+from stockade_verify.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The TUF repository (PEP 458): keys, signed metadata, and the batched publisher."""
