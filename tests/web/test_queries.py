@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from stockade.web.queries import pick_latest, read_metadata
+from stockade.packaging.versions import pick_latest
+from stockade.web.queries import read_metadata
 from stockade.web.search.terms import fts5_match, like_prefix, parse_query, tsquery
 
 

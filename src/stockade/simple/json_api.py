@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
 from stockade.packaging.models import File, Project, Release
+from stockade.packaging.versions import version_key
 
 _SINGLE_INFO_KEYS = (
     "author",
@@ -25,16 +24,6 @@ _SINGLE_INFO_KEYS = (
 _LIST_INFO_KEYS = ("classifiers", "dynamic", "license_files", "provides_extra", "requires_dist")
 
 
-def latest_release(releases: list[Release]) -> Release | None:
-    """The release installers would pick: the highest final, unyanked version, else the highest."""
-    ordered = sorted(releases, key=lambda r: _version(r.version), reverse=True)
-    for release in ordered:
-        version = _version(release.version)
-        if not release.yanked and not (version and version.is_prerelease):
-            return release
-    return ordered[0] if ordered else None
-
-
 def project_document(
     project: Project, release: Release, base_url: str, all_releases: list[Release] | None
 ) -> dict[str, Any]:
@@ -50,7 +39,7 @@ def project_document(
         "vulnerabilities": [],
     }
     if all_releases is not None:
-        ordered = sorted(all_releases, key=lambda r: _version(r.version) or Version("0"))
+        ordered = sorted(all_releases, key=lambda r: version_key(r.version))
         document["releases"] = {
             r.version: [_file_info(f, r, base_url) for f in files_by_release.get(r.pk, [])]
             for r in ordered
@@ -97,10 +86,3 @@ def _file_info(file: File, release: Release, base_url: str) -> dict[str, Any]:
         "yanked": release.yanked,
         "yanked_reason": release.yanked_reason or None,
     }
-
-
-def _version(text: str) -> Version | None:
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None

@@ -11,11 +11,11 @@ import logging
 import posixpath
 
 from django.db.models import F
-from packaging.version import InvalidVersion, Version
 
 from stockade.packaging import blobs
 from stockade.packaging.models import File, Project, Release
 from stockade.packaging.storage_paths import simple_page_path
+from stockade.packaging.versions import version_key
 from stockade.simple import render
 from stockade.tuf.services import queue_changed_targets
 
@@ -39,9 +39,9 @@ def build_project_page(project: Project) -> render.ProjectPage:
             yanked_reason=f.release.yanked_reason,
             metadata_sha256=f.metadata_sha256,
         )
-        for f in sorted(files, key=lambda f: (_version_key(f.release.version), f.filename))
+        for f in sorted(files, key=lambda f: (version_key(f.release.version), f.filename))
     ]
-    versions = tuple(r.version for r in sorted(releases, key=lambda r: _version_key(r.version)))
+    versions = tuple(r.version for r in sorted(releases, key=lambda r: version_key(r.version)))
     return render.ProjectPage(project.name, project.normalized_name, versions, tuple(entries))
 
 
@@ -102,10 +102,3 @@ def publish_stale_projects() -> int:
     if stale or not blobs.exists(simple_page_path(None, json=False)):
         publish_index()
     return len(stale)
-
-
-def _version_key(version: str) -> tuple[int, Version | str]:
-    try:
-        return (1, Version(version))
-    except InvalidVersion:
-        return (0, version)

@@ -11,7 +11,8 @@ from packaging.utils import canonicalize_name
 from stockade.packaging.exceptions import PackagingError, ProjectNotFoundError
 from stockade.packaging.models import Release
 from stockade.packaging.services import get_project, get_release
-from stockade.simple.json_api import latest_release, project_document
+from stockade.packaging.versions import pick_latest
+from stockade.simple.json_api import project_document
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -35,7 +36,7 @@ def project_json(request: HttpRequest, name: str) -> HttpResponse:
     if project.held:  # held for name review: not public yet
         return _not_found(str(ProjectNotFoundError(name)))
     releases = list(Release.objects.filter(project=project))
-    latest = latest_release(releases)
+    latest = pick_latest(releases)
     if latest is None:
         return _not_found(f"Project {name!r} has no releases.")
     return JsonResponse(project_document(project, latest, _base_url(request), releases))

@@ -11,59 +11,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Sum
-from packaging.version import InvalidVersion, Version
 
 from stockade.accounts.models import User
 from stockade.packaging.exceptions import ProjectNotFoundError
 from stockade.packaging.models import File, Project, Release, Role
 from stockade.packaging.services import get_project, get_release
+from stockade.packaging.versions import pick_latest, version_key
 from stockade.web.exceptions import UserNotFoundError
 from stockade.web.readme import demote_headings
 
 RECENT_RELEASES = 20
-
-
-class _Versioned(Protocol):
-    version: str
-    yanked: bool
-
-
-V = TypeVar("V", bound=_Versioned)
-
-
-def version_key(version: str) -> tuple[int, Version | str]:
-    """Sort key: valid versions by PEP 440, after any invalid ones."""
-    try:
-        return (1, Version(version))
-    except InvalidVersion:
-        return (0, version)
-
-
-def is_prerelease(version: str) -> bool:
-    try:
-        return Version(version).is_prerelease
-    except InvalidVersion:
-        return False
-
-
-def pick_latest(releases: Iterable[V]) -> V | None:
-    """Return the release a project shows by default: the highest final release that is not
-    yanked, else the highest that is not yanked, else the highest."""
-    ranked = sorted(releases, key=lambda r: version_key(r.version), reverse=True)
-    for wanted in (
-        lambda r: not r.yanked and not is_prerelease(r.version),
-        lambda r: not r.yanked,
-        lambda r: True,
-    ):
-        for release in ranked:
-            if wanted(release):
-                return release
-    return None
 
 
 @dataclass(frozen=True)

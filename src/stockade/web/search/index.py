@@ -12,8 +12,8 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 
 from stockade.packaging.models import Project, Release
+from stockade.packaging.versions import pick_latest
 from stockade.web.models import SearchEntry
-from stockade.web.queries import pick_latest
 from stockade.web.search.terms import name_terms
 
 logger = logging.getLogger(__name__)
